@@ -1,0 +1,19 @@
+"""Where brokersec keeps its data, decided once.
+
+``BROKERSEC_DATA_DIR`` wins; otherwise the platform's per-user data directory. ``make run`` points it
+at ``./var`` inside the clone so a trial run leaves nothing elsewhere on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    env = os.environ.get("BROKERSEC_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("brokersec", appauthor=False))
