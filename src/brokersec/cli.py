@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.tree import Tree
@@ -87,8 +88,9 @@ def _t(zh: str, en: str) -> str:
     return en if _lang() == "en" else zh
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     lang: Annotated[Lang, typer.Option("--lang", help="language of tables and messages")] = Lang(
         _state["lang"] if _state["lang"] in ("zh", "en") else "zh"
     ),
@@ -97,6 +99,9 @@ def _root(
     _state["lang"] = lang.value
     if version:
         console.print(f"brokersec {__version__}")
+        raise typer.Exit(0)
+    if ctx.invoked_subcommand is None:
+        console.print(ctx.get_help())
         raise typer.Exit(0)
 
 
@@ -530,7 +535,7 @@ def _guarded(command):  # type: ignore[no-untyped-def]
             return command(*args, **kwargs)
         except InputError as exc:
             for problem in exc.problems:
-                err.print(f"[red]error:[/] {problem}", soft_wrap=True, markup=True)
+                err.print(f"[red]error:[/] {escape(str(problem))}", soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper

@@ -51,13 +51,14 @@ def read_yaml(path: str | Path, *, max_bytes: int = MAX_YAML_BYTES) -> tuple[Any
 
 
 def parse_yaml(text: str, name: str = "<yaml>") -> tuple[Any, LineMap]:
+    _refuse_aliases(text, name)
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:
             return None, {}
         lines: LineMap = {}
-        _inspect(root, (), lines, set(), name)
+        _inspect(root, (), lines, name)
         data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -71,11 +72,23 @@ def parse_yaml(text: str, name: str = "<yaml>") -> tuple[Any, LineMap]:
     return data, lines
 
 
-def _inspect(node: yaml.Node, path: tuple[Any, ...], lines: LineMap, seen: set[int], name: str) -> None:
-    """Record line numbers; refuse aliases and duplicate keys."""
-    if id(node) in seen:
-        raise InputError(Problem("YAML aliases (*name) are not accepted", file=name, line=node.start_mark.line + 1))
-    seen.add(id(node))
+def _refuse_aliases(text: str, name: str) -> None:
+    """Aliases are how a few hundred bytes of YAML expand to gigabytes; no brokersec file needs them.
+
+    Scanning the event stream finds them before anything is built, at the line they are written.
+    """
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise InputError(
+                    Problem("YAML aliases (*name) are not accepted", file=name, line=event.start_mark.line + 1)
+                )
+    except yaml.YAMLError:
+        return  # the composer reports syntax errors with their location
+
+
+def _inspect(node: yaml.Node, path: tuple[Any, ...], lines: LineMap, name: str) -> None:
+    """Record line numbers; refuse duplicate keys."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         keys: set[str] = set()
@@ -91,10 +104,10 @@ def _inspect(node: yaml.Node, path: tuple[Any, ...], lines: LineMap, seen: set[i
                     )
                 )
             keys.add(key)
-            _inspect(value_node, (*path, key), lines, seen, name)
+            _inspect(value_node, (*path, key), lines, name)
     elif isinstance(node, yaml.SequenceNode):
         for index, child in enumerate(node.value):
-            _inspect(child, (*path, index), lines, seen, name)
+            _inspect(child, (*path, index), lines, name)
 
 
 def format_path(path: tuple[Any, ...]) -> str:
@@ -122,16 +135,31 @@ def pydantic_problems(exc: Any, name: str, lines: LineMap, label: Any = None) ->
 
     ``label(path)`` may return a short context string (e.g. the node id) to prefix the message.
     """
-    out: list[Problem] = []
+    merged: dict[tuple[Any, ...], list[str]] = {}
     for err in exc.errors():
-        loc = tuple(err["loc"])
-        context = label(loc) if label else None
+        # pydantic names the branches of a union in the location ("list[...]", "literal[...]"): drop them
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling)"
         elif err["type"] == "missing":
             msg = "required field is missing"
-        if context:
-            msg = f"{context}: {msg}"
-        out.append(Problem(msg, file=name, line=nearest_line(lines, loc), field=format_path(loc)))
+        elif isinstance(err.get("input"), str | int | float | bool):
+            msg = f"{msg} (got {err['input']!r})"
+        msg = msg.removeprefix("Value error, ")
+        merged.setdefault(loc, [])
+        if msg not in merged[loc]:
+            merged[loc].append(msg)
+    out: list[Problem] = []
+    for loc, messages in merged.items():
+        context = label(loc) if label else None
+        msg = "; or ".join(messages)
+        out.append(
+            Problem(
+                f"{context}: {msg}" if context else msg,
+                file=name,
+                line=nearest_line(lines, loc),
+                field=format_path(loc),
+            )
+        )
     return out
