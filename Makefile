@@ -29,7 +29,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/brokersec init
-	$(BIN)/brokersec demo
+	$(BIN)/brokersec serve
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks tools

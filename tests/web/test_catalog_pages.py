@@ -8,12 +8,14 @@ from playwright.sync_api import expect
 
 from brokersec.web.app import create_app
 
-from .conftest import LiveServer
+from .conftest import PASSWORD, LiveServer, sign_in
 
 
-@pytest.fixture(scope="module")
-def client():
-    return TestClient(create_app())
+@pytest.fixture
+def client(site):
+    client = TestClient(create_app(site.records), base_url="https://testserver")
+    assert sign_in(client, "inspector").status_code == 303
+    return client
 
 
 def test_security_headers_and_csp(client):
@@ -22,7 +24,7 @@ def test_security_headers_and_csp(client):
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
     assert r.headers["x-frame-options"] == "DENY"
-    assert "strict-transport-security" not in r.headers  # plain HTTP
+    assert r.headers["strict-transport-security"].startswith("max-age=")  # served over TLS here
     assert "<script>" not in r.text and " style=" not in r.text and "onclick" not in r.text
 
 
@@ -44,13 +46,18 @@ def test_search_fragment(client):
     assert "CC-18000.3.e" not in r.text
 
 
-def test_post_without_csrf_token_is_refused(client):
-    assert client.post("/catalog").status_code == 403
+def test_signed_out_visitors_are_sent_to_sign_in(site):
+    client = TestClient(create_app(site.records), base_url="https://testserver")
+    r = client.get("/catalog", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=/catalog"
 
 
-def test_browse_search_and_switch_language(page):
-    with LiveServer(create_app()) as server:
-        page.goto(f"{server.url}/catalog")
+def test_browse_search_and_switch_language(page, site):
+    with LiveServer(create_app(site.records)) as server:
+        page.goto(f"{server.url}/login?next=/catalog")
+        page.fill("#username", "inspector")
+        page.fill("#password", PASSWORD)
+        page.click("main button[type=submit]")
         assert page.locator("h1").inner_text() == "建立證券商資通安全檢查機制"
         page.fill("#q", "多因子")
         expect(page.get_by_test_id("hits")).to_contain_text("共 1 個查核項目")

@@ -7,6 +7,7 @@ full at load: a catalog that loads is structurally sound, so nothing downstream 
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,11 +19,13 @@ from brokersec.catalog.models import CHANNELS, Catalog, CatalogSpec, Item, NodeS
 from brokersec.errors import InputError, Problem
 from brokersec.yamlio import LineMap, pydantic_problems, read_yaml
 
+VERSION_FILE = re.compile(r"^[a-z][a-z0-9]*-\d{4}-\d{2}-\d{2}\.yaml$")
+
 
 def builtin_paths() -> dict[str, Path]:
-    """Bundled catalog files by version id (the file stem)."""
+    """Bundled catalog files by version id: ``<issuer>-<published>.yaml`` (other data files sit beside them)."""
     root = resources.files("brokersec.catalog") / "data"
-    return {Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if str(p).endswith(".yaml")}
+    return {Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if VERSION_FILE.match(Path(str(p)).name)}
 
 
 def builtin_versions() -> list[str]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hmac
 import secrets
 
+from fastapi import HTTPException
 from starlette.datastructures import FormData
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -43,38 +44,41 @@ class SecurityHeaders(BaseHTTPMiddleware):
 
 
 def csrf_token(request: Request) -> str:
-    """The token for this browser (double-submit cookie, set by ``CSRFMiddleware``)."""
+    """The token for this browser (double-submit cookie, set by ``CSRFCookie``)."""
     return request.state.csrf_token
 
 
-class CSRFMiddleware(BaseHTTPMiddleware):
-    """Refuse state-changing requests whose token does not match the browser's cookie.
-
-    API calls authenticated by a bearer token are exempt: a browser never attaches those by itself.
-    """
+class CSRFCookie(BaseHTTPMiddleware):
+    """Give every browser a random token cookie; ``csrf_protect`` compares requests against it."""
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         token = request.cookies.get(CSRF_COOKIE) or ""
         fresh = not token
-        if fresh:
-            token = secrets.token_urlsafe(32)
-        request.state.csrf_token = token
-        if request.method not in SAFE_METHODS and not request.headers.get("authorization", "").startswith("Bearer "):
-            sent = request.headers.get(CSRF_HEADER) or await _form_token(request)
-            if fresh or not sent or not hmac.compare_digest(sent, token):
-                return PlainTextResponse("CSRF token missing or invalid; reload the page and try again.", 403)
+        request.state.csrf_token = token or secrets.token_urlsafe(32)
         response = await call_next(request)
         if fresh:
             response.set_cookie(
-                CSRF_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https"
+                CSRF_COOKIE, request.state.csrf_token, httponly=True, samesite="strict", secure=True, path="/"
             )
         return response
 
 
-async def _form_token(request: Request) -> str | None:
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        return None
-    form: FormData = await request.form()
-    value = form.get(CSRF_FIELD)
-    return value if isinstance(value, str) else None
+async def csrf_protect(request: Request) -> None:
+    """Refuse state-changing requests whose token does not match the browser's cookie.
+
+    Installed as an application-wide dependency, so no route can forget it. The form is parsed
+    here through Starlette's cached ``request.form()``, so the route reads the same parse. API calls
+    with a bearer token are exempt: a browser never attaches those on its own.
+    """
+    if request.method in SAFE_METHODS or request.headers.get("authorization", "").startswith("Bearer "):
+        return
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.headers.get(CSRF_HEADER)
+    if not sent:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form: FormData = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+    if not cookie or not sent or not hmac.compare_digest(sent, cookie):
+        raise HTTPException(403, "CSRF token missing or invalid; reload the page and try again.")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import HTMLResponse
 
 from brokersec.catalog import builtin_versions, load_catalog_ref
 from brokersec.catalog.models import Catalog, Item
+from brokersec.web.deps import signed_in
 from brokersec.web.rendering import render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False, dependencies=[Depends(signed_in)])
 
 
 def _matching(catalog: Catalog, q: str) -> set[str]:

@@ -1,0 +1,12 @@
+"""Alembic environment run from inside the package: the caller hands over an open connection."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from brokersec.records.models import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True)
+with context.begin_transaction():
+    context.run_migrations()

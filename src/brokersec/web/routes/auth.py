@@ -1,0 +1,163 @@
+"""Sign-in pages: password, forced change of the initial password, TOTP set-up and check, sign-out."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from brokersec.errors import InputError
+from brokersec.records.service import Records
+from brokersec.web.deps import SESSION_COOKIE, Viewer, client_addr, half_signed_in, records
+from brokersec.web.i18n import translator
+from brokersec.web.rendering import render, request_lang
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect after sign-in is a phishing tool."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
+        return "/"
+    return target
+
+
+def _set_session(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, secure=True, samesite="lax", path="/")
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", next=_safe_next(next), error=None)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form(...),
+    password: str = Form(...),
+    next: str = Form("/"),
+    recs: Records = Depends(records),
+) -> Response:
+    _ = translator(request_lang(request))
+    outcome = recs.sign_in(username.strip(), password, client_addr(request))
+    if not outcome.ok:
+        if outcome.reason == "locked" and outcome.locked_until:
+            error = _("auth.locked", until=outcome.locked_until.astimezone().strftime("%Y-%m-%d %H:%M"))
+        elif outcome.reason == "inactive":
+            error = _("auth.inactive")
+        else:
+            error = _("auth.invalid")
+        return render(request, "login.html", status_code=401, next=_safe_next(next), error=error, username=username)
+    assert outcome.user_id is not None
+    token = recs.open_session(
+        outcome.user_id, client_addr(request), request.headers.get("user-agent"), mfa_passed=False
+    )
+    if outcome.must_change_password:
+        target = "/password"
+    elif outcome.mfa_required:
+        target = "/mfa" if outcome.mfa_enrolled else "/mfa/setup"
+    else:
+        recs.pass_session_mfa(token)  # no second factor required for this user
+        target = _safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    _set_session(response, request, token)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, recs: Records = Depends(records)) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        recs.close_session(token, client_addr(request))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/password")
+def password_form(request: Request, viewer: Viewer = Depends(half_signed_in)) -> Response:
+    return render(request, "password.html", error=None, forced=viewer.user["must_change_password"])
+
+
+@router.post("/password")
+def change_password(
+    request: Request,
+    current: str = Form(...),
+    new: str = Form(...),
+    confirm: str = Form(...),
+    viewer: Viewer = Depends(half_signed_in),
+) -> Response:
+    _ = translator(request_lang(request))
+    forced = viewer.user["must_change_password"]
+    if new != confirm:
+        return render(request, "password.html", status_code=400, error=_("auth.mismatch"), forced=forced)
+    try:
+        viewer.records.as_user(viewer.login, client_addr(request)).change_password(current, new)
+    except InputError as exc:
+        return render(request, "password.html", status_code=400, error=str(exc.problems[0].message), forced=forced)
+    if viewer.user["mfa_required"] and not viewer.user["mfa_passed"]:
+        return RedirectResponse("/mfa" if viewer.user["mfa_enrolled"] else "/mfa/setup", status_code=303)
+    return RedirectResponse("/?changed=1", status_code=303)
+
+
+def _qr_svg(uri: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    buf = io.BytesIO()
+    qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).save(buf)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+@router.get("/mfa/setup")
+def mfa_setup_form(request: Request, viewer: Viewer = Depends(half_signed_in)) -> Response:
+    if viewer.user["mfa_enrolled"]:
+        return RedirectResponse("/mfa", status_code=303)
+    started = viewer.records.as_user(viewer.login, client_addr(request)).begin_totp()
+    return render(request, "mfa_setup.html", secret=started["secret"], qr=_qr_svg(started["uri"]), error=None)
+
+
+@router.post("/mfa/setup")
+def mfa_setup(request: Request, code: str = Form(...), viewer: Viewer = Depends(half_signed_in)) -> Response:
+    _ = translator(request_lang(request))
+    me: Any = viewer.records.as_user(viewer.login, client_addr(request))
+    try:
+        codes = me.confirm_totp(code)
+    except InputError:
+        started = me.begin_totp()
+        return render(
+            request,
+            "mfa_setup.html",
+            status_code=400,
+            secret=started["secret"],
+            qr=_qr_svg(started["uri"]),
+            error=_("auth.bad_code"),
+        )
+    viewer.records.pass_session_mfa(request.cookies.get(SESSION_COOKIE, ""))
+    return render(request, "mfa_codes.html", codes=codes)
+
+
+@router.get("/mfa")
+def mfa_form(request: Request, viewer: Viewer = Depends(half_signed_in)) -> Response:
+    return render(request, "mfa.html", error=None)
+
+
+@router.post("/mfa")
+def mfa(request: Request, code: str = Form(...), viewer: Viewer = Depends(half_signed_in)) -> Response:
+    _ = translator(request_lang(request))
+    recs: Records = viewer.records
+    if recs.check_second_factor(viewer.user["id"], code, client_addr(request)):
+        recs.pass_session_mfa(request.cookies.get(SESSION_COOKIE, ""))
+        return RedirectResponse("/", status_code=303)
+    if recs.login_status(viewer.login)["locked"]:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        recs.close_session(token, client_addr(request))
+        response = render(request, "login.html", status_code=401, next="/", error=_("auth.locked_mfa"))
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+    return render(request, "mfa.html", status_code=401, error=_("auth.bad_code"))
