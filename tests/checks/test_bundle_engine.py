@@ -148,3 +148,23 @@ def test_verdict_statuses_are_the_four(full_bundle: Path) -> None:
     report = run_checks(load_bundle(full_bundle), load_catalog_ref())
     assert {r.status for r in report.results} <= set(Status)
     assert not [r for r in report.results if "internal error" in r.summary]
+
+
+def test_every_item_with_a_maximum_evidence_age_is_mapped_to_freshness() -> None:
+    catalog = load_catalog_ref()
+    mapped = set(load_mapping(catalog).items_for("evidence_freshness.documents"))
+    assert mapped == {i.id for i in catalog.assessable() if i.max_evidence_age_days}
+
+
+def test_catalog_version_without_mapping_exits_2(
+    full_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .artifacts import write as write_file
+
+    source = Path(load_catalog_ref().source).read_text(encoding="utf-8")
+    custom = write_file(
+        tmp_path / "twse-2027-01-01.yaml", source.replace("id: twse-2020-12-11", "id: twse-2027-01-01", 1)
+    )
+    assert main(["check", "run", str(full_bundle), "--catalog", str(custom), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "no check mapping for catalog version 'twse-2027-01-01'" in err

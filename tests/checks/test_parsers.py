@@ -132,3 +132,9 @@ def test_auth_log_rfc3339_and_year_rollover(tmp_path: Path) -> None:
         ("sudo", "dba", "postgres", 2026),
         ("su", "dba", "root", 2025),
     ]
+
+
+def test_secedit_resaved_as_plain_text(tmp_path: Path) -> None:
+    text = secedit_inf(min_len=9)[2:].decode("utf-16-le")
+    inf = secedit.secedit(write(tmp_path / "p.inf", text))
+    assert inf["System Access"]["MinimumPasswordLength"].value == "9"

@@ -142,3 +142,25 @@ def test_sign_out_ends_the_session(app, site):
     token = client.cookies["brokersec_session"]
     client.post("/logout", data={"csrf_token": csrf(client)})
     assert site.records.session_user(token) is None
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        ("short-1", "12 characters"),
+        ("onlylettersinthispassword", "letters and digits"),
+        ("123456789012345", "letters and digits"),
+    ],
+)
+def test_password_rule(site, new, message):
+    from brokersec.errors import InputError
+
+    with pytest.raises(InputError, match=message):
+        site.records.as_user("inspector").change_password(PASSWORD, new)
+
+
+def test_generated_passwords_meet_the_rule():
+    from brokersec.records.people import _check_new_password, random_password
+
+    for _ in range(200):
+        _check_new_password(random_password())

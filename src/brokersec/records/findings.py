@@ -263,20 +263,46 @@ class Findings(_Core):
 
     # ------------------------------------------------------------ follow-up lists
 
-    def _finding_dict(self, s: Session, f: Finding, today: dt.date) -> dict[str, Any]:
-        ins = s.get(Inspection, f.inspection_id)
-        owner = s.get(User, f.owner_id) if f.owner_id else None
-        out = row_dict(f)
-        out["period"] = ins.period_id if ins else None
-        out["owner"] = {"username": owner.username, "name": owner.name, "job_title": owner.job_title} if owner else None
-        out["age_days"] = (today - f.opened_at.date()).days
-        out["overdue_days"] = (
-            (today - f.due_date).days if f.due_date and f.status not in CLOSED and f.due_date < today else 0
+    def _finding_dicts(self, s: Session, findings: list[Finding], today: dt.date) -> list[dict[str, Any]]:
+        """Findings with period, owner, age and evidence, loading the related rows in three queries
+        (not three per finding: a firm's dashboard lists hundreds)."""
+        ids = [f.id for f in findings]
+        periods = dict(
+            s.execute(
+                select(Inspection.id, Inspection.period_id).where(
+                    Inspection.id.in_({f.inspection_id for f in findings})
+                )
+            ).all()
         )
-        out["evidence_ids"] = list(
-            s.execute(select(FindingEvidence.evidence_id).where(FindingEvidence.finding_id == f.id)).scalars()
-        )
+        owners = {
+            u.id: u
+            for u in s.execute(select(User).where(User.id.in_({f.owner_id for f in findings if f.owner_id}))).scalars()
+        }
+        evidence: dict[int, list[int]] = {}
+        for finding_id, evidence_id in s.execute(
+            select(FindingEvidence.finding_id, FindingEvidence.evidence_id)
+            .where(FindingEvidence.finding_id.in_(ids))
+            .order_by(FindingEvidence.id)
+        ):
+            evidence.setdefault(finding_id, []).append(evidence_id)
+        out = []
+        for f in findings:
+            owner = owners.get(f.owner_id) if f.owner_id else None
+            d = row_dict(f)
+            d["period"] = periods.get(f.inspection_id)
+            d["owner"] = (
+                {"username": owner.username, "name": owner.name, "job_title": owner.job_title} if owner else None
+            )
+            d["age_days"] = (today - f.opened_at.date()).days
+            d["overdue_days"] = (
+                (today - f.due_date).days if f.due_date and f.status not in CLOSED and f.due_date < today else 0
+            )
+            d["evidence_ids"] = evidence.get(f.id, [])
+            out.append(d)
         return out
+
+    def _finding_dict(self, s: Session, f: Finding, today: dt.date) -> dict[str, Any]:
+        return self._finding_dicts(s, [f], today)[0]
 
     def get_finding(self, finding_id: int, today: dt.date | None = None) -> dict[str, Any]:
         with self._read() as s:
@@ -293,7 +319,7 @@ class Findings(_Core):
                 query = query.where(Finding.status == status)
             if open_only:
                 query = query.where(Finding.status.not_in(CLOSED))
-            return [self._finding_dict(s, f, today) for f in s.execute(query).scalars()]
+            return self._finding_dicts(s, list(s.execute(query).scalars()), today)
 
     def overdue_findings(self, org: int | str, today: dt.date | None = None) -> list[dict[str, Any]]:
         """Open findings past their due date, oldest due first (CC-21000 (2) follow-up)."""

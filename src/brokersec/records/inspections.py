@@ -417,15 +417,23 @@ class Inspections(_Core):
             return row_dict(r)
 
     def pending_reviews(self, org: int | str) -> list[dict[str, Any]]:
+        """Current results awaiting sign-off, in one query over the firm's inspections."""
+        later = aliased(Result)
         with self._read() as s:
             o = self._org(s, org)
-            names = {u.id: u for u in s.execute(select(User)).scalars()}
-            out = []
-            for ins in s.execute(select(Inspection).where(Inspection.org_id == o.id).order_by(Inspection.id)).scalars():
-                for r in _current_results(s, ins.id).values():
-                    if r.review_state == "pending":
-                        out.append({**self._result_dict(r, names), "period": ins.period_id})
-            return sorted(out, key=lambda d: d["id"])
+            rows = s.execute(
+                select(Result, Inspection.period_id)
+                .join(Inspection, Inspection.id == Result.inspection_id)
+                .where(
+                    Inspection.org_id == o.id,
+                    Result.review_state == "pending",
+                    ~select(later.id).where(later.supersedes_id == Result.id).exists(),
+                )
+                .order_by(Result.id)
+            ).all()
+            people = {r.inspector_id for r, _ in rows} | {r.reviewer_id for r, _ in rows if r.reviewer_id}
+            names = {u.id: u for u in s.execute(select(User).where(User.id.in_(people))).scalars()}
+            return [{**self._result_dict(r, names), "period": period_id} for r, period_id in rows]
 
     # ------------------------------------------------------------ overdue
 

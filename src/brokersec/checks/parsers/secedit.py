@@ -8,11 +8,21 @@ from brokersec.checks.engine import ArtifactError
 from brokersec.checks.parsers.text import Setting, lines
 
 
+def _guess(file: Path) -> str:
+    """secedit writes UTF-16 (with a BOM, which ``lines`` sees); a copy re-saved by an editor may be plain text."""
+    try:
+        with open(file, "rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return "utf-16"
+    return "utf-16" if b"\x00" in head else "utf-8"
+
+
 def secedit(file: Path, encoding: str | None = None) -> dict[str, dict[str, Setting]]:
     """``{section: {key: setting}}`` with section and key names as Windows spells them."""
     out: dict[str, dict[str, Setting]] = {}
     section: str | None = None
-    for number, text in lines(file, encoding or "utf-16"):
+    for number, text in lines(file, encoding or _guess(file)):
         s = text.strip()
         if not s or s.startswith(";"):
             continue
