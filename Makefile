@@ -7,10 +7,13 @@ export BROKERSEC_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: run test lint install install-dev system-deps clean
 
-# What the tests need from the operating system (Debian): a PostgreSQL server to start on loopback,
-# Chromium for the browser tests, a CJK font for PDFs and screenshots, poppler for reading PDFs back.
+# What brokersec and its tests need from the operating system (Debian): a PostgreSQL server to start
+# on loopback, Chromium for the browser tests, Pango for PDF rendering, a CJK font for PDFs and
+# screenshots, poppler for reading PDFs back.
+DEBIAN_PACKAGES := postgresql chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils
 SYSTEM_DEPS_OK := $(shell test -x /usr/lib/postgresql/15/bin/initdb -a -x /usr/bin/chromium \
-	-a -x /usr/bin/pdftotext -a -d /usr/share/fonts/opentype/noto && echo yes)
+	-a -x /usr/bin/pdftotext -a -d /usr/share/fonts/opentype/noto \
+	-a -n "$$(ls /usr/lib/*/libpangoft2-1.0.so.0 2>/dev/null)" && echo yes)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +30,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-run: install
+run: install system-deps
 	$(BIN)/brokersec init
 	$(BIN)/brokersec serve
 
@@ -38,7 +41,7 @@ lint: install-dev
 system-deps:
 ifneq ($(SYSTEM_DEPS_OK),yes)
 	$(SUDO) apt-get update -qq
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium fonts-noto-cjk poppler-utils >/dev/null
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null
 endif
 
 test: install-dev lint system-deps

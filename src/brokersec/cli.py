@@ -606,6 +606,11 @@ def demo_cmd(
 # ---------------------------------------------------------------- entry point
 
 
+from brokersec.cli_report import report_app  # noqa: E402  (mounted here, defined beside)
+
+app.add_typer(report_app, name="report")
+
+
 def _guarded(command):  # type: ignore[no-untyped-def]
     """Turn ``InputError`` from any layer into a located message and exit code 2."""
 
@@ -1573,6 +1578,7 @@ for _app in (
     finding_app,
     audit_app,
     check_app,
+    report_app,
 ):
     for _info in _app.registered_commands:
         _info.callback = _guarded(_info.callback)

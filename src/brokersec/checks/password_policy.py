@@ -8,7 +8,7 @@ in the PAM password stack (and its PAM arguments override the file); faillock.co
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from brokersec.checks.bundle import Artifact
@@ -339,9 +339,22 @@ def app_max_age(policy: AppPasswordPolicy, where: str) -> list[Finding]:
 LINUX = ("linux.login_defs", "linux.pwquality", "linux.faillock", "linux.pam", "linux.shadow")
 
 
+Loaded = dict[str, list[tuple[Artifact, Any]]]
+Inf = dict[str, dict[str, Setting]]
+
+
 def _rule(
-    ctx: Context, reads: tuple[str, ...], linux_types: tuple[str, ...], linux, windows, app, ok: str, bad: str
-) -> Iterator[Verdict]:  # type: ignore[no-untyped-def]
+    ctx: Context,
+    reads: tuple[str, ...],
+    linux_types: tuple[str, ...],
+    linux: Callable[[Loaded], list[Finding]],
+    windows: Callable[[Inf], list[Finding]],
+    app: Callable[[AppPasswordPolicy, str], list[Finding]],
+    ok: str,
+    bad: str,
+) -> Iterator[Verdict]:
+    """One rule over every subject: Linux settings together, each INF and each app policy on its own."""
+
     def judge(subject: str, arts: list[Artifact]) -> Verdict:
         loaded = _load_all(ctx, arts)
         findings: list[Finding] = []
