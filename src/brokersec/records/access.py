@@ -172,6 +172,34 @@ class Access(_Core):
                 mfa_enrolled=state.totp_enabled,
             )
 
+    def sign_in_external(self, email: str, method: str, client_addr: str | None = None) -> SignIn:
+        """An identity provider vouched for ``email``: admit its active brokersec user, if there is one.
+
+        No account is created on the fly; a locked account stays locked.
+        """
+        me = self._from(client_addr)
+        now = self.clock()
+        with me._write() as s:
+            user = s.execute(select(User).where(User.email == email.strip())).scalar_one_or_none() if email else None
+            if user is None or not user.active:
+                me._audit(s, user, "anonymous", "login_refused", "user", email[:80] or None, after={"method": method})
+                return SignIn(False, reason="unknown")
+            state = me._state(s, user)
+            if state.locked_until is not None and state.locked_until > now:
+                me._audit(
+                    s, user, "login", "login_refused", "user", user.id, after={"reason": "locked", "method": method}
+                )
+                return SignIn(False, user.id, user.username, locked_until=state.locked_until, reason="locked")
+            state.last_login_at, state.last_login_addr = now, client_addr
+            me._audit(s, user, "login", "external_ok", "user", user.id, after={"method": method})
+            return SignIn(
+                True,
+                user.id,
+                user.username,
+                mfa_required=me._mfa_required(s, user, state),
+                mfa_enrolled=state.totp_enabled,
+            )
+
     def unlock_user(self, login: str) -> None:
         """An admin lifts a lockout before its time is up."""
         with self._write() as s:

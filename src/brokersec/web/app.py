@@ -19,6 +19,7 @@ from brokersec.errors import InputError
 from brokersec.records.service import Forbidden, Records
 from brokersec.web import api
 from brokersec.web.deps import NeedsRedirect
+from brokersec.web.oidc import OIDCClient, config_from_env
 from brokersec.web.rendering import render, templates
 from brokersec.web.routes import (
     audit,
@@ -68,6 +69,8 @@ def create_app(records: Records | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(resources.files("brokersec.web") / "static")), name="static")
     templates.env.globals["nav_items"] = nav_items
     app.state.records = records if records is not None else Records.open()
+    oidc_config = config_from_env()
+    app.state.oidc = OIDCClient(oidc_config) if oidc_config else None
     for module in (
         auth,
         workspace,

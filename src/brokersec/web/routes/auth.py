@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import io
+import secrets
 from typing import Any
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from brokersec.errors import InputError
 from brokersec.records.service import Records
 from brokersec.web.deps import SESSION_COOKIE, Viewer, client_addr, half_signed_in, records
 from brokersec.web.i18n import translator
+from brokersec.web.oidc import OIDCError, pkce_pair, used_second_factor
 from brokersec.web.rendering import render, request_lang
+from brokersec.web.signing import sign, unsign
 
 router = APIRouter(include_in_schema=False)
 
@@ -161,3 +164,74 @@ def mfa(request: Request, code: str = Form(...), viewer: Viewer = Depends(half_s
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
     return render(request, "mfa.html", status_code=401, error=_("auth.bad_code"))
+
+
+# ---------------------------------------------------------------- sign-in through the identity provider
+
+OIDC_COOKIE = "brokersec_oidc"
+
+
+def _oidc(request: Request) -> Any:
+    client = getattr(request.app.state, "oidc", None)
+    if client is None:
+        raise HTTPException(404, "sign-in through an identity provider is not configured")
+    return client
+
+
+def _redirect_uri(request: Request, client: Any) -> str:
+    return client.config.redirect_uri or str(request.url_for("oidc_callback"))
+
+
+@router.get("/oidc/login")
+def oidc_login(request: Request, next: str = "/") -> Response:
+    client = _oidc(request)
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    verifier, challenge = pkce_pair()
+    try:
+        target = client.authorization_url(_redirect_uri(request, client), state, nonce, challenge)
+    except OIDCError as exc:
+        raise HTTPException(502, str(exc)) from None
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        OIDC_COOKIE,
+        sign({"state": state, "nonce": nonce, "verifier": verifier, "next": _safe_next(next)}),
+        httponly=True,
+        secure=True,
+        samesite="lax",
+        max_age=600,
+        path="/oidc",
+    )
+    return response
+
+
+@router.get("/oidc/callback", name="oidc_callback")
+def oidc_callback(
+    request: Request, code: str = "", state: str = "", error: str = "", recs: Records = Depends(records)
+) -> Response:
+    _ = translator(request_lang(request))
+    client = _oidc(request)
+    pending = unsign(request.cookies.get(OIDC_COOKIE, ""), max_age=600)
+    if error or not code or pending is None or not secrets.compare_digest(state, pending.get("state", "")):
+        return render(request, "login.html", status_code=400, next="/", error=_("auth.oidc_failed"))
+    try:
+        tokens = client.exchange(code, _redirect_uri(request, client), pending["verifier"])
+        claims = client.verify_id_token(tokens.get("id_token", ""), pending["nonce"])
+    except OIDCError:
+        return render(request, "login.html", status_code=400, next="/", error=_("auth.oidc_failed"))
+    outcome = recs.sign_in_external(str(claims.get("email", "")), "oidc", client_addr(request))
+    if not outcome.ok:
+        return render(request, "login.html", status_code=403, next="/", error=_("auth.oidc_unknown"))
+    assert outcome.user_id is not None
+    mfa_done = used_second_factor(claims)
+    token = recs.open_session(
+        outcome.user_id, client_addr(request), request.headers.get("user-agent"), mfa_passed=False
+    )
+    if mfa_done or not outcome.mfa_required:
+        recs.pass_session_mfa(token)
+        target = pending["next"]
+    else:
+        target = "/mfa" if outcome.mfa_enrolled else "/mfa/setup"
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(OIDC_COOKIE, path="/oidc")
+    _set_session(response, request, token)
+    return response
