@@ -1514,8 +1514,23 @@ def check_run_cmd(
     fail_on_findings: Annotated[
         bool, typer.Option("--fail-on-findings", help="exit 1 when any check fails an item")
     ] = False,
+    inspection: Annotated[
+        str | None,
+        typer.Option(
+            "--inspection",
+            help="record the run in this inspection (id, or period with --org): artifacts and report as "
+            "automated evidence, and proposed results for items that have none (needs --as)",
+        ),
+    ] = None,
+    org: OrgMaybe = None,
+    as_user: AsOpt = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="with --inspection: propose results even where a person recorded one")
+    ] = False,
 ) -> None:
     """Run every check whose artifacts are in the bundle; one broken artifact gives `error`, the run goes on."""
+    if inspection and not as_user:
+        raise InputError(Problem("recording a run in an inspection needs --as USER (an inspector)", field="--as"))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from brokersec.checks import load_bundle, run_checks
@@ -1535,6 +1550,23 @@ def check_run_cmd(
             bar.update(task, completed=done, total=total, description=check_id)
 
         report = run_checks(loaded, cat, progress=progress)
+    if inspection:
+        recorded = _records(as_user).record_check_run(
+            inspection,
+            report.to_dict(),
+            [(a.file, a.path) for a in loaded.artifacts],
+            org=org,
+            overwrite=overwrite,
+        )
+        err.print(
+            _t(
+                f"已記錄於查核 {recorded['inspection']}：佐證資料 {len(recorded['evidence'])} 件，"
+                f"建議結果 {len(recorded['proposed'])} 項（待覆核），保留既有結果 {len(recorded['kept_existing'])} 項",
+                f"recorded in inspection {recorded['inspection']}: {len(recorded['evidence'])} evidence files, "
+                f"{len(recorded['proposed'])} proposed results (awaiting review), "
+                f"{len(recorded['kept_existing'])} existing results kept",
+            )
+        )
     if as_json:
         _emit(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", None)
     else:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -402,3 +404,65 @@ def test_missing_document_file_and_mfa_without_admins(full_bundle: Path) -> None
     r = run(full_bundle)
     assert r[("evidence_freshness.documents", "CC-11000.3")]["status"] == "error"
     assert r[("privileged_access.mfa", "entra")]["status"] == "not_applicable"
+
+
+def _real_shadow(root: Path) -> Path:
+    """An /etc/shadow written by useradd and chpasswd themselves, in a scratch root."""
+    import subprocess
+
+    etc = root / "etc"
+    write(etc / "passwd", "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n")
+    write(etc / "group", "root:x:0:\ndaemon:x:1:\nusers:x:100:\n")
+    write(etc / "shadow", "root:*:20000:0:99999:7:::\ndaemon:*:20000:0:99999:7:::\n")
+    write(etc / "gshadow", "root:*::\ndaemon:*::\nusers:*::\n")
+    write(
+        etc / "login.defs", "PASS_MAX_DAYS 90\nPASS_MIN_DAYS 1\nUID_MIN 1000\nGID_MIN 1000\nENCRYPT_METHOD YESCRYPT\n"
+    )
+    for name in ("alice", "bob", "admin"):
+        subprocess.run(["useradd", "--prefix", str(root), "-M", "-N", "-g", "users", name], check=True)
+    for name, password, method in (
+        ("alice", "P@ssw0rd", "SHA512"),
+        ("bob", "c0rrect-h0rse-Battery", "YESCRYPT"),
+        ("admin", "admin123", "MD5"),
+    ):
+        subprocess.run(["chpasswd", "-R", str(root), "-c", method], input=f"{name}:{password}\n", text=True, check=True)
+    return etc / "shadow"
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not (shutil.which("useradd") and shutil.which("chpasswd")),
+    reason="useradd --prefix and chpasswd -R need root and the shadow tools (both present on the project's machines)",
+)
+def test_shadow_made_by_useradd_and_chpasswd(full_bundle: Path, tmp_path: Path) -> None:
+    shadow = _real_shadow(tmp_path / "root")
+    text = shadow.read_text()
+    assert "$6$" in text and "$y$" in text and "$1$" in text
+    write(full_bundle / "web01/shadow", text)
+    r = run(full_bundle)
+    assert accounts(r[("password_storage.hashes", "web01")]) == {"admin"}  # MD5-crypt; yescrypt/sha512 accepted
+    weak = r[("default_accounts.weak_passwords", "web01")]
+    assert accounts(weak) == {"alice", "admin"}
+    assert "yescrypt ×1" in weak["details"]["summary"]
+    assert accounts(r[("default_accounts.default_names", "web01")]) == {"admin", "root"}  # root: sshd_config
+    assert r[("password_policy.max_age", "web01")]["status"] == "pass"  # useradd took PASS_MAX_DAYS 90
+
+
+def test_ad_csv_exported_on_a_zh_tw_machine(full_bundle: Path) -> None:
+    """Export-Csv on a zh-TW Windows writes whenCreated as ``2026/11/20 上午 09:00:00``."""
+    import datetime as dt
+
+    from .artifacts import NOW
+
+    def zh(days_ago: float) -> str:
+        d = NOW - dt.timedelta(days=days_ago)
+        half = "上午" if d.hour < 12 else "下午"
+        return f"{d.year}/{d.month}/{d.day} {half} {d.hour % 12 or 12:02d}:{d:%M:%S}"
+
+    rows = [ad_user("grace", pwd=10, created=10, logon=2), ad_user("bob", logon=None, created=900)]
+    for row in rows:
+        row[-1] = zh(10 if row[5] == "grace" else 900)
+    write(full_bundle / "ad/users.csv", powershell_csv(AD_HEADER, rows))
+    r = run(full_bundle)
+    assert accounts(r[("account_lifecycle.initial_password", "corp-ad")]) == {"grace"}
+    dormant = r[("account_lifecycle.dormant", "corp-ad")]
+    assert accounts(dormant) == {"bob"} and dormant["details"]["findings"][0]["last_logon"] is None

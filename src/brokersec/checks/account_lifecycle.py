@@ -284,22 +284,20 @@ def _load_accounts(con: duckdb.DuckDBPyConnection, art: Artifact, sources: list[
         _load_generic(con, art, sources)
         return
     file, columns, encoding = art.file, art.columns, art.encoding
-    if art.type == "ad.users_ldif":
-        tmp = tempfile.TemporaryDirectory(prefix="brokersec-ldif-")
-        file = Path(tmp.name) / "users.csv"
-        _ldif_to_csv(art, file)
-        columns, encoding = {}, None
-    else:
-        tmp = None
+    tmp = tempfile.TemporaryDirectory(prefix="brokersec-ldif-") if art.type == "ad.users_ldif" else None
     try:
+        if tmp is not None:  # flattened to the AD CSV shape; values were checked against the LDIF's own lines
+            file = Path(tmp.name) / "users.csv"
+            _ldif_to_csv(art, file)
+            columns, encoding = {}, None
         canon = tuple(AD_ALIASES)
         src = prepare_csv(file, ("sAMAccountName",), canon[1:], columns=columns, aliases=AD_ALIASES, encoding=encoding)
     except BaseException:
-        if tmp:
+        if tmp is not None:
             tmp.cleanup()
         raise
     if tmp is not None:
-        src._tmp = tmp if src._tmp is None else src._tmp
+        src._tmp = tmp  # a UTF-8 file is never transcoded, so the source holds no other temporary folder
     sources.append(src)
     if not (src.header.has("Enabled") or src.header.has("userAccountControl")):
         raise ArtifactError(

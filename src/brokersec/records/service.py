@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from brokersec.records.access import Access
+from brokersec.records.automation import Automation
 from brokersec.records.core import Forbidden, row_dict
 from brokersec.records.db import open_engine
 from brokersec.records.evidence import EvidenceDesk
@@ -24,7 +25,7 @@ from brokersec.records.notices import Notices
 from brokersec.records.people import People
 
 
-class Records(People, Inspections, EvidenceDesk, Findings, Access, Metrics, Notices):
+class Records(Automation, People, Inspections, EvidenceDesk, Findings, Access, Metrics, Notices):
     @classmethod
     def open(cls, url: str | None = None, vault_root: str | Path | None = None, **kwargs: Any) -> Records:
         """Records on ``url`` (default ``BROKERSEC_DATABASE_URL`` or SQLite in the data directory)."""
