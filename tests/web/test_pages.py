@@ -131,3 +131,22 @@ def test_profile_preview_shows_scope_change(admin, site):
     r = admin.post(f"/orgs/{site.org_id}/profile/preview", data=form, headers={"HX-Request": "true"})
     assert r.status_code == 200 and 'data-testid="removed"' in r.text
     assert "CC-11000.1" in r.text  # risk assessment: internet-order firms only
+
+
+def test_declaration_deadline_is_tracked_on_the_dashboard(admin, site):
+    import datetime as dt
+
+    from brokersec.reports.deadlines import declaration_deadline
+
+    year = dt.date.today().year - 1
+    page = admin.get(f"/orgs/{site.org_id}", params={"lang": "zh-TW"}).text
+    assert f"{year} 年度資訊安全整體執行情形聲明書" in page and declaration_deadline(year).isoformat() in page
+    r = admin.post(
+        f"/orgs/{site.org_id}/declaration",
+        data={"year": str(year), "board_approved_on": f"{year + 1}-03-20", "csrf_token": csrf(admin)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert site.records.declarations(site.org_id)[year]["board_approved_on"] == f"{year + 1}-03-20"
+    assert f"董事會通過：{year + 1}-03-20" in admin.get(f"/orgs/{site.org_id}").text
+    assert site.records.audit_log()[-1]["action"] == "declaration.record"

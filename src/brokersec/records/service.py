@@ -16,6 +16,7 @@ from brokersec.records.access import Access
 from brokersec.records.automation import Automation
 from brokersec.records.core import Forbidden, row_dict
 from brokersec.records.db import open_engine
+from brokersec.records.declarations import Declarations
 from brokersec.records.evidence import EvidenceDesk
 from brokersec.records.findings import Findings
 from brokersec.records.inspections import Inspections
@@ -25,7 +26,7 @@ from brokersec.records.notices import Notices
 from brokersec.records.people import People
 
 
-class Records(Automation, People, Inspections, EvidenceDesk, Findings, Access, Metrics, Notices):
+class Records(Automation, People, Inspections, EvidenceDesk, Findings, Access, Metrics, Notices, Declarations):
     @classmethod
     def open(cls, url: str | None = None, vault_root: str | Path | None = None, **kwargs: Any) -> Records:
         """Records on ``url`` (default ``BROKERSEC_DATABASE_URL`` or SQLite in the data directory)."""

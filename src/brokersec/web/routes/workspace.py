@@ -6,11 +6,12 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from brokersec import calendar as cal
 from brokersec.catalog import load_catalog_ref
+from brokersec.reports.deadlines import declaration_deadline
 from brokersec.web.context import OrgView, my_orgs, org_page
 from brokersec.web.deps import Viewer, signed_in
 from brokersec.web.rendering import render
@@ -60,6 +61,7 @@ def dashboard(request: Request, ov: OrgView = Depends(org_page)) -> Response:
     profile = recs.profile(ov.id)
     week = [c for c in cal.due_checks(catalog, profile, today.year) if today <= c.due <= today + dt.timedelta(days=7)]
     findings = recs.list_findings(ov.id, open_only=True, today=today)
+    automated = [e for e in recs.list_evidence(ov.id) if e["source"] == "automated"]
     severity = Counter(f["severity"] for f in findings)
     ages = Counter("0-30" if f["age_days"] <= 30 else "31-90" if f["age_days"] <= 90 else "90+" for f in findings)
     return render(
@@ -76,7 +78,43 @@ def dashboard(request: Request, ov: OrgView = Depends(org_page)) -> Response:
         overdue_findings=[f for f in findings if f["overdue_days"] > 0],
         trend=trend_points(stats),
         pending=len(recs.pending_reviews(ov.id)),
+        declaration=declaration_status(recs.declarations(ov.id), today),
+        automated={"count": len(automated), "latest": max((e["collected_at"] for e in automated), default=None)},
     )
+
+
+def declaration_status(recorded: dict[int, dict[str, Any]], today: dt.date) -> dict[str, Any]:
+    """The declaration that matters now: last year's until it is approved and disclosed, then this year's."""
+    year = today.year - 1
+    row = recorded.get(year)
+    if row and row["board_approved_on"] and row["disclosed_on"]:
+        year, row = today.year, recorded.get(today.year)
+    deadline = declaration_deadline(year)
+    return {
+        "year": year,
+        "deadline": deadline,
+        "days_left": (deadline - today).days,
+        "board_approved_on": row["board_approved_on"] if row else None,
+        "disclosed_on": row["disclosed_on"] if row else None,
+    }
+
+
+@router.post("/orgs/{org_id}/declaration")
+def record_declaration(
+    request: Request,
+    year: int = Form(...),
+    board_approved_on: str = Form(""),
+    disclosed_on: str = Form(""),
+    ov: OrgView = Depends(org_page),
+) -> Response:
+    ov.require("admin", "executive")
+    try:
+        approved = dt.date.fromisoformat(board_approved_on) if board_approved_on else None
+        disclosed = dt.date.fromisoformat(disclosed_on) if disclosed_on else None
+        ov.records.record_declaration(ov.id, year, approved, disclosed)
+    except ValueError as exc:
+        raise HTTPException(400, f"not a date: {exc}") from None
+    return RedirectResponse(f"/orgs/{ov.id}", status_code=303)
 
 
 @router.get("/orgs/{org_id}/calendar")
