@@ -5,15 +5,17 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export BROKERSEC_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint install install-dev system-deps clean
+.PHONY: run test lint install install-dev runtime-deps system-deps clean
 
-# What brokersec and its tests need from the operating system (Debian): a PostgreSQL server to start
-# on loopback, Chromium for the browser tests, Pango for PDF rendering, a CJK font for PDFs and
-# screenshots, poppler for reading PDFs back.
-DEBIAN_PACKAGES := postgresql chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk poppler-utils
-SYSTEM_DEPS_OK := $(shell test -x /usr/lib/postgresql/15/bin/initdb -a -x /usr/bin/chromium \
-	-a -x /usr/bin/pdftotext -a -d /usr/share/fonts/opentype/noto \
+# What brokersec needs from the operating system (Debian): Pango and a CJK font to render PDFs.
+# What its tests need on top: a PostgreSQL server to start on loopback, Chromium for the browser
+# tests, poppler to read PDFs back. Installed only when missing.
+RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+TEST_PACKAGES    := $(RUNTIME_PACKAGES) postgresql chromium poppler-utils
+RUNTIME_OK := $(shell test -d /usr/share/fonts/opentype/noto \
 	-a -n "$$(ls /usr/lib/*/libpangoft2-1.0.so.0 2>/dev/null)" && echo yes)
+TEST_OK := $(shell test "$(RUNTIME_OK)" = yes -a -x /usr/lib/postgresql/15/bin/initdb -a -x /usr/bin/chromium \
+	-a -x /usr/bin/pdftotext && echo yes)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +32,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-run: install system-deps
+run: install runtime-deps
 	$(BIN)/brokersec init
 	$(BIN)/brokersec serve
 
@@ -38,10 +40,16 @@ lint: install-dev
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 
-system-deps:
-ifneq ($(SYSTEM_DEPS_OK),yes)
+runtime-deps:
+ifneq ($(RUNTIME_OK),yes)
 	$(SUDO) apt-get update -qq
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(RUNTIME_PACKAGES) >/dev/null
+endif
+
+system-deps:
+ifneq ($(TEST_OK),yes)
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES) >/dev/null
 endif
 
 test: install-dev lint system-deps
