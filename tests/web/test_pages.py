@@ -150,3 +150,18 @@ def test_declaration_deadline_is_tracked_on_the_dashboard(admin, site):
     assert site.records.declarations(site.org_id)[year]["board_approved_on"] == f"{year + 1}-03-20"
     assert f"董事會通過：{year + 1}-03-20" in admin.get(f"/orgs/{site.org_id}").text
     assert site.records.audit_log()[-1]["action"] == "declaration.record"
+
+
+def test_oversized_uploads_are_refused_before_parsing(site, monkeypatch):
+    monkeypatch.setenv("BROKERSEC_MAX_REQUEST_BYTES", "100000")
+    client = TestClient(create_app(site.records), base_url="https://testserver")
+    sign_in(client, "inspector")
+    ins = site.records.as_user("inspector").start_inspection(site.org_id, "2030-06")
+    before = site.records.count_rows()
+    r = client.post(
+        f"/orgs/{site.org_id}/inspections/{ins['id']}/items/CC-18000.1/evidence",
+        files=[("files", ("big.bin", b"\0" * 200_000, "application/octet-stream"))],
+        data={"csrf_token": csrf(client)},
+    )
+    assert r.status_code == 413 and "larger than 100000 bytes" in r.text
+    assert site.records.count_rows() == before

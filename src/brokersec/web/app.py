@@ -35,7 +35,7 @@ from brokersec.web.routes import (
     users,
     workspace,
 )
-from brokersec.web.security import CSRFCookie, SecurityHeaders, csrf_protect
+from brokersec.web.security import BodyLimit, CSRFCookie, SecurityHeaders, csrf_protect, max_request_bytes
 
 # (message key, path): the pages in the main menu, in order
 NAV: list[tuple[str, str]] = [
@@ -66,6 +66,7 @@ def create_app(records: Records | None = None) -> FastAPI:
     )
     app.add_middleware(CSRFCookie)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=max_request_bytes())
     app.mount("/static", StaticFiles(directory=str(resources.files("brokersec.web") / "static")), name="static")
     templates.env.globals["nav_items"] = nav_items
     app.state.records = records if records is not None else Records.open()

@@ -9,7 +9,9 @@ an ``X-CSRF-Token`` header (set once on <body> via hx-headers).
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
+from typing import Any
 
 from fastapi import HTTPException
 from starlette.datastructures import FormData
@@ -82,3 +84,56 @@ async def csrf_protect(request: Request) -> None:
             sent = value if isinstance(value, str) else None
     if not cookie or not sent or not hmac.compare_digest(sent, cookie):
         raise HTTPException(403, "CSRF token missing or invalid; reload the page and try again.")
+
+
+class BodyLimit:
+    """Refuse request bodies over a limit before anything reads them (hostile or mistaken uploads).
+
+    A pure ASGI middleware: it checks ``Content-Length`` up front and counts the bytes of bodies that
+    arrive without one, so a multi-gigabyte upload never reaches the multipart parser's temp files.
+    The records layer still enforces its own per-file limit on what it stores.
+    """
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await _too_large(send, self.max_bytes)
+            return
+        seen = 0
+
+        async def counted() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except TooLarge:
+            await _too_large(send, self.max_bytes)
+
+
+class TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Any, limit: int) -> None:
+    body = f"request body larger than {limit} bytes".encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
+
+
+def max_request_bytes() -> int:
+    """Per-request cap: a few files at the records layer's upload limit (BROKERSEC_MAX_REQUEST_BYTES)."""
+    return int(os.environ.get("BROKERSEC_MAX_REQUEST_BYTES", str(512 * 1024 * 1024)))
