@@ -9,13 +9,14 @@ export BROKERSEC_DATA_DIR ?= $(CURDIR)/var
 
 # What brokersec needs from the operating system (Debian): Pango and a CJK font to render PDFs.
 # What its tests need on top: a PostgreSQL server to start on loopback, Chromium for the browser
-# tests, poppler to read PDFs back. Installed only when missing.
+# tests, poppler to read PDFs back, LibreOffice Calc (headless) to open the XLSX checklist as a
+# second real reader. Installed only when missing.
 RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
-TEST_PACKAGES    := $(RUNTIME_PACKAGES) postgresql chromium poppler-utils
+TEST_PACKAGES    := $(RUNTIME_PACKAGES) postgresql chromium poppler-utils libreoffice-calc-nogui
 RUNTIME_OK := $(shell test -d /usr/share/fonts/opentype/noto \
 	-a -n "$$(ls /usr/lib/*/libpangoft2-1.0.so.0 2>/dev/null)" && echo yes)
 TEST_OK := $(shell test "$(RUNTIME_OK)" = yes -a -x /usr/lib/postgresql/15/bin/initdb -a -x /usr/bin/chromium \
-	-a -x /usr/bin/pdftotext && echo yes)
+	-a -x /usr/bin/pdftotext -a -x /usr/bin/soffice && echo yes)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -1596,24 +1596,17 @@ def check_run_cmd(
 # ================================================================ end of automated checks (issue 5)
 
 
-for _app in (
-    app,
-    catalog_app,
-    profile_app,
-    db_app,
-    org_app,
-    user_app,
-    inspection_app,
-    result_app,
-    evidence_app,
-    review_app,
-    finding_app,
-    audit_app,
-    check_app,
-    report_app,
-):
-    for _info in _app.registered_commands:
-        _info.callback = _guarded(_info.callback)
+def _guard_all(typer_app: typer.Typer) -> None:
+    """Wrap every command of an app and of every sub-app mounted on it, however deep."""
+    for info in typer_app.registered_commands:
+        if not getattr(info.callback, "__wrapped__", None):
+            info.callback = _guarded(info.callback)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _guard_all(group.typer_instance)
+
+
+_guard_all(app)
 
 
 def main(argv: list[str] | None = None) -> int:

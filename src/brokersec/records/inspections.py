@@ -83,6 +83,18 @@ def _is_current(s: Session, result: Result) -> bool:
     return s.execute(select(Result.id).where(Result.supersedes_id == result.id)).first() is None
 
 
+def _checked_result(status: str, na_reason: str | None) -> str | None:
+    """Check a result's status and not-applicable reason; return the reason cleaned (None if blank)."""
+    if status not in RESULT_STATUSES:
+        raise InputError(Problem(f"unknown result {status!r}; use one of {', '.join(RESULT_STATUSES)}", field="status"))
+    na_reason = (na_reason or "").strip() or None
+    if status == "not_applicable" and not na_reason:
+        raise InputError(Problem("a not_applicable result needs a reason", field="reason"))
+    if status != "not_applicable" and na_reason:
+        raise InputError(Problem("a reason is only given with not_applicable", field="reason"))
+    return na_reason
+
+
 class Inspections(_Core):
     def start_inspection(self, org: int | str, period: str) -> dict[str, Any]:
         """Open ``period`` (``2026-11``, ``2026-H2``, ``2026``) for a firm and freeze its scope.
@@ -296,47 +308,90 @@ class Inspections(_Core):
         org: int | str | None = None,
     ) -> dict[str, Any]:
         """Record a result; it supersedes the item's current result (kept) and awaits review."""
-        if status not in RESULT_STATUSES:
-            raise InputError(
-                Problem(f"unknown result {status!r}; use one of {', '.join(RESULT_STATUSES)}", field="status")
-            )
-        na_reason = (na_reason or "").strip() or None
-        if status == "not_applicable" and not na_reason:
-            raise InputError(Problem("a not_applicable result needs a reason", field="reason"))
-        if status != "not_applicable" and na_reason:
-            raise InputError(Problem("a reason is only given with not_applicable", field="reason"))
+        na_reason = _checked_result(status, na_reason)
         with self._write() as s:
             me = self._me(s)
             ins = self._inspection(s, inspection, org)
             used = self._require(s, me, ins.org_id, INSPECT, "record results")
-            self._scope_item(s, ins, item_id, load_catalog_ref(ins.catalog_version))
-            prev = _current_result(s, ins.id, item_id)
-            r = Result(
-                inspection_id=ins.id,
-                item_id=item_id,
-                status=status,
-                note=note,
-                na_reason=na_reason,
-                inspector_id=me.id,
-                recorded_at=self.clock(),
-                supersedes_id=prev.id if prev else None,
-                review_state="pending",
-            )
-            s.add(r)
-            s.flush()
-            action = "result.record" if prev is None else "result.supersede"
-            self._audit(
-                s,
-                me,
-                used,
-                action,
-                "result",
-                r.id,
-                org_id=ins.org_id,
-                before=row_dict(prev) if prev else None,
-                after=row_dict(r),
-            )
-            return row_dict(r)
+            catalog = load_catalog_ref(ins.catalog_version)
+            return row_dict(self._record(s, me, used, ins, catalog, item_id, status, note, na_reason))
+
+    def apply_results(
+        self,
+        inspection: int | str,
+        rows: list[tuple[str, str, str, str | None]],
+        org: int | str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Record many results ``(item_id, status, note, na_reason)`` in ONE transaction.
+
+        Each row is checked as ``record_result`` checks it and gets its own audit entry; if any row
+        is wrong nothing is recorded. Used by the checklist import (an inspector's offline workbook).
+        """
+        problems: list[Problem] = []
+        checked: list[tuple[str, str, str, str | None]] = []
+        seen: set[str] = set()
+        for n, (item_id, status, note, na_reason) in enumerate(rows):
+            if item_id in seen:
+                problems.append(Problem(f"{item_id} is given twice", field=f"rows[{n}].item"))
+                continue
+            seen.add(item_id)
+            try:
+                checked.append((item_id, status, note or "", _checked_result(status, na_reason)))
+            except InputError as exc:
+                problems.extend(Problem(f"{item_id}: {p.message}", field=f"rows[{n}].{p.field}") for p in exc.problems)
+        if problems:
+            raise InputError(problems)
+        with self._write() as s:
+            me = self._me(s)
+            ins = self._inspection(s, inspection, org)
+            used = self._require(s, me, ins.org_id, INSPECT, "record results")
+            catalog = load_catalog_ref(ins.catalog_version)
+            return [
+                row_dict(self._record(s, me, used, ins, catalog, item_id, status, note, na_reason))
+                for item_id, status, note, na_reason in checked
+            ]
+
+    def _record(
+        self,
+        s: Session,
+        me: User,
+        used: str,
+        ins: Inspection,
+        catalog: Catalog,
+        item_id: str,
+        status: str,
+        note: str,
+        na_reason: str | None,
+    ) -> Result:
+        """Write one result (already checked by ``_checked_result``) superseding the current one, audited."""
+        self._scope_item(s, ins, item_id, catalog)
+        prev = _current_result(s, ins.id, item_id)
+        r = Result(
+            inspection_id=ins.id,
+            item_id=item_id,
+            status=status,
+            note=note,
+            na_reason=na_reason,
+            inspector_id=me.id,
+            recorded_at=self.clock(),
+            supersedes_id=prev.id if prev else None,
+            review_state="pending",
+        )
+        s.add(r)
+        s.flush()
+        action = "result.record" if prev is None else "result.supersede"
+        self._audit(
+            s,
+            me,
+            used,
+            action,
+            "result",
+            r.id,
+            org_id=ins.org_id,
+            before=row_dict(prev) if prev else None,
+            after=row_dict(r),
+        )
+        return r
 
     def result_history(self, inspection: int | str, item_id: str, org: int | str | None = None) -> list[dict[str, Any]]:
         """Every result ever recorded for the item in this inspection, oldest first."""
