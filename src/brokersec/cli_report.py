@@ -343,33 +343,11 @@ def report_declaration(
 # NIST OSCAL (JSON, docs/oscal.md): `report oscal catalog | profile | assessment-results | poam`.
 # A sub-app of its own, so its commands get their own InputError guard (cli.py guards report_app's).
 
-import functools as _ofunctools  # noqa: E402
-
 oscal_app = typer.Typer(no_args_is_help=True, help="NIST OSCAL (JSON): catalog, profile, assessment-results, POA&M.")
 report_app.add_typer(oscal_app, name="oscal")
 
 _OOut = _TAnn[_TPath | None, typer.Option("--output", "-o", help="JSON file to write (default: stdout)")]
 _OOrg = _TAnn[str | None, typer.Option("--org", help="firm id or 統一編號")]
-
-
-def _o_guarded(command):  # type: ignore[no-untyped-def]
-    """Bad input anywhere below becomes a located message and exit code 2, as in cli.py."""
-
-    @_ofunctools.wraps(command)
-    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
-        from rich.markup import escape
-
-        from brokersec.errors import InputError
-
-        try:
-            return command(*args, **kwargs)
-        except InputError as exc:
-            cli = _t_ctx()
-            for problem in exc.problems:
-                cli.err.print(f"[red]error:[/] {escape(str(problem))}", soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
 
 
 def _o_need_org(org: str | None, command: str) -> str:
@@ -387,7 +365,6 @@ def _o_write(document: dict, output: _TPath | None) -> None:  # type: ignore[typ
 
 
 @oscal_app.command("catalog")
-@_o_guarded
 def report_oscal_catalog(
     catalog: _TAnn[
         str | None, typer.Option("--catalog", "-c", help="catalog version or YAML file (default: newest bundled)")
@@ -402,7 +379,6 @@ def report_oscal_catalog(
 
 
 @oscal_app.command("profile")
-@_o_guarded
 def report_oscal_profile(
     org: _OOrg = None,
     on: _TAnn[str | None, typer.Option("--on", help="scope as of this day, YYYY-MM-DD (default: today)")] = None,
@@ -427,7 +403,6 @@ def report_oscal_profile(
 
 
 @oscal_app.command("assessment-results")
-@_o_guarded
 def report_oscal_assessment_results(inspection: _TInsp = None, org: _TOrg = None, output: _OOut = None) -> None:
     """An inspection as OSCAL assessment-results: a finding per item, evidence with SHA-256."""
     from brokersec.catalog import load_catalog_ref
@@ -447,7 +422,6 @@ def report_oscal_assessment_results(inspection: _TInsp = None, org: _TOrg = None
 
 
 @oscal_app.command("poam")
-@_o_guarded
 def report_oscal_poam(
     org: _OOrg = None,
     include_closed: _TAnn[
