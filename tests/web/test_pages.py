@@ -36,6 +36,7 @@ def pages(site) -> list[str]:
         f"/orgs/{org}/findings?view=board",
         f"/orgs/{org}/evidence",
         f"/orgs/{org}/profile",
+        f"/orgs/{org}/reports",
         f"/orgs/{org}/audit",
         f"/orgs/{org}/users",
         "/inbox",
