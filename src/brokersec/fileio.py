@@ -16,25 +16,9 @@ from typing import BinaryIO
 
 
 def write_atomic(path: str | Path, data: bytes | str, *, encoding: str = "utf-8") -> Path:
-    path = Path(path)
-    payload = data.encode(encoding) if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return path
+    with open_atomic(path) as fh:
+        fh.write(data.encode(encoding) if isinstance(data, str) else data)
+    return Path(path)
 
 
 @contextmanager

@@ -13,9 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import tarfile
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from brokersec import __version__
 from brokersec.errors import InputError, Problem
+from brokersec.fileio import open_atomic
 from brokersec.records import audit
 from brokersec.records.db import head_revision
 from brokersec.records.models import AuditHead, Base, Evidence, UTCDateTime
@@ -61,53 +60,39 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, members: dict[str, 
 
 def backup(records: Records, target: str | Path) -> dict[str, Any]:
     """Write the archive to ``target`` atomically; returns the manifest."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
     members: dict[str, Any] = {}
     counts: dict[str, int] = {}
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh, tarfile.open(fileobj=fh, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            conn = records.engine.connect()
-            if conn.dialect.name == "postgresql":
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn, conn.begin():
-                for table in Base.metadata.sorted_tables:
-                    pk = list(table.primary_key.columns)
-                    lines = []
-                    for row in conn.execute(select(table).order_by(*pk)).mappings():
-                        lines.append(json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False))
-                    counts[table.name] = len(lines)
-                    _add_bytes(
-                        tar, f"db/{table.name}.jsonl", ("\n".join(lines) + "\n" if lines else "").encode(), members
-                    )
-                head = conn.execute(select(AuditHead.seq, AuditHead.hash)).one()
-                blobs = sorted(
-                    set(conn.execute(select(Evidence.sha256).where(Evidence.deleted_at.is_(None))).scalars())
-                )
-            for sha in blobs:
-                _add_blob(tar, records, sha, members)
-            manifest = {
-                "format": FORMAT,
-                "brokersec": __version__,
-                "schema": head_revision(),
-                "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-                "tables": counts,
-                "blobs": len(blobs),
-                "audit_head": {"seq": head.seq, "hash": head.hash},
-                "members": members,
-            }
-            data = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size = len(data)
-            info.mode = 0o644
-            tar.addfile(info, io.BytesIO(data))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_atomic(target) as fh, tarfile.open(fileobj=fh, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        conn = records.engine.connect()
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn, conn.begin():
+            for table in Base.metadata.sorted_tables:
+                pk = list(table.primary_key.columns)
+                lines = []
+                for row in conn.execute(select(table).order_by(*pk)).mappings():
+                    lines.append(json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False))
+                counts[table.name] = len(lines)
+                _add_bytes(tar, f"db/{table.name}.jsonl", ("\n".join(lines) + "\n" if lines else "").encode(), members)
+            head = conn.execute(select(AuditHead.seq, AuditHead.hash)).one()
+            blobs = sorted(set(conn.execute(select(Evidence.sha256).where(Evidence.deleted_at.is_(None))).scalars()))
+        for sha in blobs:
+            _add_blob(tar, records, sha, members)
+        manifest = {
+            "format": FORMAT,
+            "brokersec": __version__,
+            "schema": head_revision(),
+            "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "tables": counts,
+            "blobs": len(blobs),
+            "audit_head": {"seq": head.seq, "hash": head.hash},
+            "members": members,
+        }
+        data = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size = len(data)
+        info.mode = 0o644
+        tar.addfile(info, io.BytesIO(data))
     return manifest
 
 
