@@ -12,6 +12,8 @@ import functools
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -156,6 +158,28 @@ def _parse_date(text: str | None, name: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise InputError(Problem(f"{text!r} is not a date; use YYYY-MM-DD", field=name)) from None
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[..., None]]:
+    """A Rich progress bar on stderr for long work; yields ``update(done, total=None, label=None)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int | None = None, total: int | None = None, label: str | None = None) -> None:
+            changes: dict[str, object] = {}
+            if done is not None:
+                changes["completed"] = done
+            if total is not None:
+                changes["total"] = total
+            if label:
+                changes["description"] = label[:40]
+            bar.update(task, **changes)
+
+        yield update
 
 
 # ---------------------------------------------------------------- catalog
@@ -481,8 +505,6 @@ def init_cmd(
     """Prepare the data directory: demo profile, migrated database, and (if empty) the demo firm."""
     from importlib import resources
 
-    from rich.progress import Progress
-
     from brokersec.demo.seed import seed
     from brokersec.records.db import database_url, display_url, open_engine, upgrade
 
@@ -503,14 +525,8 @@ def init_cmd(
         )
     records = _records()
     if demo and not records.list_users():
-        with Progress(console=err, transient=True) as progress:
-            task = progress.add_task(_t("建立示範資料", "seeding demo data"), total=None)
-            seeded = seed(
-                records,
-                dt.date.today(),
-                months=months,
-                progress=lambda n, total: progress.update(task, completed=n, total=total),
-            )
+        with progress_bar(_t("建立示範資料", "seeding demo data")) as update:
+            seeded = seed(records, dt.date.today(), months=months, progress=update)
         console.rule(
             _t("初始帳號（只顯示這一次，首次登入須變更密碼）", "initial accounts (shown once; change at first sign-in)")
         )
@@ -1531,7 +1547,6 @@ def check_run_cmd(
     """Run every check whose artifacts are in the bundle; one broken artifact gives `error`, the run goes on."""
     if inspection and not as_user:
         raise InputError(Problem("recording a run in an inspection needs --as USER (an inspector)", field="--as"))
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from brokersec.checks import load_bundle, run_checks
     from brokersec.checks.bundle import problems_against
@@ -1541,15 +1556,8 @@ def check_run_cmd(
     problems = problems_against(loaded, set(cat.items), loaded.source)
     if problems:
         raise InputError(problems)
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
-    ) as bar:
-        task = bar.add_task(_t("檢查中", "checking"), total=None)
-
-        def progress(done: int, total: int, check_id: str) -> None:
-            bar.update(task, completed=done, total=total, description=check_id)
-
-        report = run_checks(loaded, cat, progress=progress)
+    with progress_bar(_t("檢查中", "checking")) as update:
+        report = run_checks(loaded, cat, progress=update)
     if inspection:
         recorded = _records(as_user).record_check_run(
             inspection,

@@ -145,7 +145,6 @@ def report_working_papers(
     no_report: _TAnn[bool, typer.Option("--no-report", help="leave the 查核報告 PDF out")] = False,
 ) -> None:
     """查核工作底稿: report, checklist, every evidence file by item, manifest (ZIP, `sha256sum -c` ready)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from brokersec import __version__
     from brokersec.errors import InputError, Problem
@@ -168,30 +167,17 @@ def report_working_papers(
         if pdf is not None:
             extra[f"查核報告-{ins['period_id']}.pdf"] = pdf
     checklist = checklist_xlsx.build_checklist(ins, firm)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=cli.err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(cli._t("查核工作底稿", "working papers"), total=None)
-
-        def progress(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done, total=total, description=label[:40])
-
-        with open_atomic(out) as fh:
-            manifest = working_papers.write_working_papers(
-                fh,
-                ins,
-                firm,
-                checklist=checklist,
-                open_evidence=rec.open_evidence,
-                extra_files=extra,
-                generator=f"brokersec {__version__}",
-                progress=progress,
-            )
+    with cli.progress_bar(cli._t("查核工作底稿", "working papers")) as progress, open_atomic(out) as fh:
+        manifest = working_papers.write_working_papers(
+            fh,
+            ins,
+            firm,
+            checklist=checklist,
+            open_evidence=rec.open_evidence,
+            extra_files=extra,
+            generator=f"brokersec {__version__}",
+            progress=progress,
+        )
     n = sum(f["kind"] == "evidence" for f in manifest["files"])
     cli.err.print(cli._t(f"已寫入 {out}（{n} 個佐證檔案）", f"written to {out} ({n} evidence files)"))
 
@@ -275,7 +261,6 @@ def report_inspection_pdf(
 @report_app.command("year")
 def report_year_pdf(org: _DOrg, year: _DYear, output: _DOut, today: _DToday = None) -> None:
     """查核報告 for a whole year: every inspection of the year for one firm in one PDF."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from brokersec.fileio import write_atomic
     from brokersec.reports.inspection_pdf import render_year_report, year_report_data
@@ -283,23 +268,11 @@ def report_year_pdf(org: _DOrg, year: _DYear, output: _DOut, today: _DToday = No
     cli = _d_cli()
     rec = cli._records()
     day = cli._parse_date(today, "--today")
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=cli.err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(cli._t("讀取查核紀錄", "reading inspections"), total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total + 1)
-
-        data = year_report_data(rec, org, year, today=day, progress=progress)
-        bar.update(task, description=cli._t("產生 PDF", "rendering PDF"))
+    with cli.progress_bar(cli._t("讀取查核紀錄", "reading inspections")) as update:
+        data = year_report_data(rec, org, year, today=day, progress=lambda done, total: update(done, total + 1))
+        update(label=cli._t("產生 PDF", "rendering PDF"))
         pdf = render_year_report(data)
-        bar.update(task, completed=len(data["inspections"]) + 1)
+        update(len(data["inspections"]) + 1)
     write_atomic(output, pdf)
     cli.err.print(
         cli._t(
