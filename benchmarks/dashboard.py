@@ -19,38 +19,20 @@ import argparse
 import datetime as dt
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-CACHE = Path.home() / ".cache" / "brokersec-bench"
+from seeded import seeded_site
+
 PASSWORD = "Bench-mark-2026!"
 
 
 def build(months: int) -> Path:
-    from brokersec.demo.seed import seed
-    from brokersec.records.db import open_engine, upgrade
-    from brokersec.records.service import Records
+    def known_password(records, seeded) -> None:  # type: ignore[no-untyped-def]
+        records.as_user("inspector").change_password(seeded.passwords["inspector"], PASSWORD)
 
-    target = CACHE / f"dashboard-{months}"
-    if (target / "ready").exists():
-        return target
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    url = f"sqlite:///{target / 'brokersec.db'}"
-    upgrade(open_engine(url))
-    records = Records.open(url, vault_root=target / "vault")
-    started = time.perf_counter()
-
-    def progress(n: int, total: int) -> None:
-        print(f"\rseeding {n}/{total} inspections", end="", file=sys.stderr, flush=True)
-
-    seeded = seed(records, dt.date.today(), months=months, progress=progress)
-    records.as_user("inspector").change_password(seeded.passwords["inspector"], PASSWORD)
-    print(f"\nseeded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    (target / "ready").write_text(str(seeded.org_id))
-    return target
+    return seeded_site(f"dashboard-{months}", dt.date.today(), months, after=known_password)
 
 
 def timed(fn, runs: int) -> list[float]:  # type: ignore[no-untyped-def]

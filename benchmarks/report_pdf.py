@@ -22,40 +22,18 @@ import datetime as dt
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-CACHE = Path.home() / ".cache" / "brokersec-bench"
+from seeded import seeded_site
+
 GOAL_S = 5.0
 
 
 def build(year: int) -> Path:
-    from brokersec.demo.seed import seed
-    from brokersec.records.db import open_engine, upgrade
-    from brokersec.records.service import Records
-
-    target = CACHE / f"report-year-{year}"
-    if (target / "ready").exists():
-        upgrade(open_engine(f"sqlite:///{target / 'brokersec.db'}"))  # a newer brokersec may add tables
-        return target
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    url = f"sqlite:///{target / 'brokersec.db'}"
-    upgrade(open_engine(url))
-    records = Records.open(url, vault_root=target / "vault")
-    started = time.perf_counter()
-
-    def progress(n: int, total: int) -> None:
-        print(f"\rseeding {n}/{total} inspections", end="", file=sys.stderr, flush=True)
-
     # "today" is New Year's Day after the year, so the seed fills exactly that year's periods.
-    seeded = seed(records, dt.date(year + 1, 1, 1), months=12, progress=progress)
-    print(f"\nseeded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    records.close()
-    (target / "ready").write_text(str(seeded.org_id))
-    return target
+    return seeded_site(f"report-year-{year}", dt.date(year + 1, 1, 1), 12)
 
 
 def pages_of(pdf: bytes, work: Path, name: str) -> tuple[int, str]:
