@@ -1,28 +1,23 @@
 """``brokersec report …``: every report and export from the command line.
 
-Kept apart from cli.py so the report formats can grow without crowding it; cli.py mounts
-``report_app``. Like the rest of the CLI it only parses options, calls ``brokersec.reports`` and
-writes files atomically; bad input raises ``InputError`` (exit code 2).
+Mounted on the app by ``brokersec.cli``. Like the rest of the CLI it only parses options, calls
+``brokersec.reports`` and writes files atomically; bad input raises ``InputError`` (exit code 2).
 """
 
 from __future__ import annotations
 
+from pathlib import Path as _TPath
+from typing import Annotated as _TAnn
+
 import typer
+
+from brokersec.cli import base as cli
 
 report_app = typer.Typer(no_args_is_help=True, help="Reports and exports: XLSX, PDF, DOCX, ZIP, OSCAL, CSV.")
 
 # ================================================================ tables: checklist XLSX, working papers, CSV, CISO Assistant
 # 查核明細表 (XLSX) out and back in, 查核工作底稿 (ZIP), results as CSV, the catalog as a CISO Assistant
-# library. brokersec.cli is imported inside the commands: it imports this module while it loads.
-
-from pathlib import Path as _TPath  # noqa: E402
-from typing import Annotated as _TAnn  # noqa: E402
-
-
-def _t_ctx():  # type: ignore[no-untyped-def]
-    from brokersec import cli
-
-    return cli
+# library.
 
 
 def _t_inspection(rec, inspection: str | None, org: str | None):  # type: ignore[no-untyped-def]
@@ -63,7 +58,6 @@ def report_checklist(
     from brokersec.fileio import write_atomic
     from brokersec.reports import checklist_xlsx
 
-    cli = _t_ctx()
     out = _t_need_output(output, "the checklist")
     rec = cli._records()
     if empty:
@@ -98,7 +92,6 @@ def report_import_checklist(
     from brokersec.errors import InputError, Problem
     from brokersec.reports import checklist_xlsx
 
-    cli = _t_ctx()
     try:
         size = file.stat().st_size
     except OSError as exc:
@@ -151,7 +144,6 @@ def report_working_papers(
     from brokersec.fileio import open_atomic
     from brokersec.reports import checklist_xlsx, working_papers
 
-    cli = _t_ctx()
     out = _t_need_output(output, "the working papers ZIP")
     rec = cli._records()
     ins, firm = _t_inspection(rec, inspection, org)
@@ -196,7 +188,6 @@ def report_results_csv(inspection: _TInsp = None, org: _TOrg = None, output: _TO
     """An inspection's results as CSV (UTF-8 with BOM, for Excel): one row per item."""
     from brokersec.reports.results_csv import results_csv
 
-    cli = _t_ctx()
     ins, firm = _t_inspection(cli._records(), inspection, org)
     data = results_csv(ins, firm)
     if output is None:
@@ -216,7 +207,6 @@ def report_ciso_assistant(
     from brokersec.catalog import load_catalog_ref
     from brokersec.reports.ciso_assistant import ciso_assistant_yaml
 
-    cli = _t_ctx()
     cli._emit(ciso_assistant_yaml(load_catalog_ref(catalog)), output)
 
 
@@ -235,12 +225,6 @@ _DYear = _DAnn[int, typer.Option("--year", help="calendar (fiscal) year, e.g. 20
 _DToday = _DAnn[str | None, typer.Option("--today", help="pretend today is YYYY-MM-DD (ages, overdue days)")]
 
 
-def _d_cli():  # type: ignore[no-untyped-def]
-    from brokersec import cli
-
-    return cli
-
-
 @report_app.command("pdf")
 def report_inspection_pdf(
     inspection: _DAnn[str, typer.Option("--inspection", "-i", help="inspection id, or a period (2026-11) with --org")],
@@ -252,7 +236,6 @@ def report_inspection_pdf(
     from brokersec.fileio import write_atomic
     from brokersec.reports.inspection_pdf import inspection_report_data, render_inspection_report
 
-    cli = _d_cli()
     data = inspection_report_data(cli._records(), inspection, org, today=cli._parse_date(today, "--today"))
     write_atomic(output, render_inspection_report(data))
     cli.err.print(cli._t(f"已寫入 {output}", f"written to {output}"))
@@ -265,7 +248,6 @@ def report_year_pdf(org: _DOrg, year: _DYear, output: _DOut, today: _DToday = No
     from brokersec.fileio import write_atomic
     from brokersec.reports.inspection_pdf import render_year_report, year_report_data
 
-    cli = _d_cli()
     rec = cli._records()
     day = cli._parse_date(today, "--today")
     with cli.progress_bar(cli._t("讀取查核紀錄", "reading inspections")) as update:
@@ -300,7 +282,6 @@ def report_declaration(
     from brokersec.fileio import write_atomic
     from brokersec.reports.declaration import declaration_data, render_declaration_docx, render_declaration_pdf
 
-    cli = _d_cli()
     kind = (fmt or output.suffix.lstrip(".")).lower()
     if kind not in ("docx", "pdf"):
         raise InputError(Problem(f"format {kind or '(none)'!r}: use --format docx or --format pdf", field="--format"))
@@ -314,7 +295,7 @@ def report_declaration(
 
 # ================================================================ oscal
 # NIST OSCAL (JSON, docs/oscal.md): `report oscal catalog | profile | assessment-results | poam`.
-# A sub-app of its own, so its commands get their own InputError guard (cli.py guards report_app's).
+# A sub-app of its own (`brokersec report oscal …`); brokersec.cli guards its commands like every other.
 
 oscal_app = typer.Typer(no_args_is_help=True, help="NIST OSCAL (JSON): catalog, profile, assessment-results, POA&M.")
 report_app.add_typer(oscal_app, name="oscal")
@@ -334,7 +315,7 @@ def _o_need_org(org: str | None, command: str) -> str:
 def _o_write(document: dict, output: _TPath | None) -> None:  # type: ignore[type-arg]
     from brokersec.reports.oscal import to_json
 
-    _t_ctx()._emit(to_json(document).decode("utf-8"), output)
+    cli._emit(to_json(document).decode("utf-8"), output)
 
 
 @oscal_app.command("catalog")
@@ -368,7 +349,6 @@ def report_oscal_profile(
     from brokersec.reports.oscal import profile_document
     from brokersec.scoping import scope
 
-    cli = _t_ctx()
     firm = cli._records().profile(_o_need_org(org, "profile"))
     cat = load_catalog_ref(firm.catalog)
     day = cli._parse_date(on, "--on")
@@ -381,7 +361,6 @@ def report_oscal_assessment_results(inspection: _TInsp = None, org: _TOrg = None
     from brokersec.catalog import load_catalog_ref
     from brokersec.reports.oscal import assessment_results_document
 
-    cli = _t_ctx()
     rec = cli._records()
     ins, firm = _t_inspection(rec, inspection, org)
     document = assessment_results_document(
@@ -407,7 +386,6 @@ def report_oscal_poam(
     from brokersec.catalog import load_catalog_ref
     from brokersec.reports.oscal import poam_document
 
-    cli = _t_ctx()
     rec = cli._records()
     firm = rec.get_org(_o_need_org(org, "poam"))
     day = cli._parse_date(today, "--today")
