@@ -6,6 +6,7 @@ at ``./var`` inside the clone so a trial run leaves nothing elsewhere on the mac
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -17,3 +18,7 @@ def data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("brokersec", appauthor=False))
+
+
+# Taiwan keeps one offset all year (no daylight saving): the firm's day and clock for due dates and display.
+TAIPEI = dt.timezone(dt.timedelta(hours=8), "Asia/Taipei")

@@ -79,6 +79,7 @@ def test_record_a_result_inline_and_attach_evidence(site):
         headers={"HX-Request": "true"},
     )
     assert row.status_code == 200 and 'id="row-CC-18000-3-e"' in row.text and "抽查 5 個帳號" in row.text
+    assert "尚未附佐證資料" in row.text  # conform without evidence is flagged, in the reader's language
     bad = client.post(
         f"{path}/items/CC-18000.3.e/result",
         data={"status": "not_applicable", "csrf_token": csrf(client)},
@@ -95,6 +96,14 @@ def test_record_a_result_inline_and_attach_evidence(site):
         headers={"HX-Request": "true"},
     )
     assert up.status_code == 200 and "lockout.png" in up.text and "policy.txt" in up.text
+    assert "尚未附佐證資料" not in up.text and "晚於查核期間" not in up.text
+    late = client.post(
+        f"{path}/items/CC-18000.3.e/evidence",
+        files=[("files", ("later.txt", b"from February", "text/plain"))],
+        data={"collected_at": "2030-02-03", "csrf_token": csrf(client)},
+        headers={"HX-Request": "true"},
+    )
+    assert "佐證資料取得日 2030-02-03 晚於查核期間結束日 2030-01-31" in late.text
     names = {e["original_name"] for e in site.records.list_evidence(org, inspection=ins_id, item_id="CC-18000.3.e")}
     assert names == {"lockout.png", "policy.txt"}
     ev = next(e for e in site.records.list_evidence(org) if e["original_name"] == "policy.txt")

@@ -36,8 +36,9 @@ INSPECT = ("inspector",)
 REVIEW = ("reviewer",)
 
 
-def evidence_date_problem(collected: dt.date, period: cal.Period, max_age_days: int | None) -> str | None:
-    """Why evidence collected on ``collected`` cannot support a result for ``period``, or None if it can.
+def evidence_date_check(collected: dt.date, period: cal.Period, max_age_days: int | None) -> dict[str, str] | None:
+    """Why evidence collected on ``collected`` cannot support a result for ``period`` (a code with the
+    dates involved, for people to read in their language), or None if it can.
 
     Evidence must come from inside the period; an item with a maximum evidence age also accepts
     evidence from up to that many days before the period's end (e.g. a yearly penetration test).
@@ -46,11 +47,24 @@ def evidence_date_problem(collected: dt.date, period: cal.Period, max_age_days: 
     if max_age_days:
         earliest = min(earliest, period.end - dt.timedelta(days=max_age_days))
     if collected > period.end:
-        return f"collected {collected.isoformat()}, after the period ends ({period.end.isoformat()})"
+        return {"code": "after_period", "collected": collected.isoformat(), "limit": period.end.isoformat()}
     if collected < earliest:
-        allowed = f"the {max_age_days}-day limit" if max_age_days else "the period"
-        return f"collected {collected.isoformat()}, before {earliest.isoformat()} ({allowed})"
+        code = "too_old" if max_age_days else "before_period"
+        return {"code": code, "collected": collected.isoformat(), "limit": earliest.isoformat()}
     return None
+
+
+def evidence_date_problem(collected: dt.date, period: cal.Period, max_age_days: int | None) -> str | None:
+    """``evidence_date_check`` as one English sentence (CLI, API)."""
+    check = evidence_date_check(collected, period, max_age_days)
+    return describe_date_check(check, max_age_days) if check else None
+
+
+def describe_date_check(check: dict[str, str], max_age_days: int | None) -> str:
+    if check["code"] == "after_period":
+        return f"collected {check['collected']}, after the period ends ({check['limit']})"
+    allowed = f"the {max_age_days}-day limit" if check["code"] == "too_old" else "the period"
+    return f"collected {check['collected']}, before {check['limit']} ({allowed})"
 
 
 def _period(ins: Inspection) -> cal.Period:
@@ -243,17 +257,16 @@ class Inspections(_Core):
             item = catalog.get(si.item_id)
             res = current.get(si.item_id)
             ev = evidence.get(si.item_id, [])
-            flags = [
-                {"evidence_id": e["id"], "problem": p}
-                for e in ev
-                if (
-                    p := evidence_date_problem(
-                        dt.date.fromisoformat(e["collected_at"]), period, item.max_evidence_age_days
-                    )
+            flags = []
+            for e in ev:
+                check = evidence_date_check(
+                    dt.date.fromisoformat(e["collected_at"]), period, item.max_evidence_age_days
                 )
-            ]
+                if check:
+                    problem = describe_date_check(check, item.max_evidence_age_days)
+                    flags.append({"evidence_id": e["id"], "problem": problem, **check})
             if res is not None and res.status in ("conform", "partial") and not ev:
-                flags.append({"evidence_id": None, "problem": "no evidence linked"})
+                flags.append({"evidence_id": None, "problem": "no evidence linked", "code": "no_evidence"})
             rows.append(
                 {
                     "item": si.item_id,
@@ -559,4 +572,4 @@ class Inspections(_Core):
             }
 
 
-__all__ = ["Inspections", "evidence_date_problem"]
+__all__ = ["Inspections", "evidence_date_check", "evidence_date_problem"]

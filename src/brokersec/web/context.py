@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import Depends, HTTPException
 
+from brokersec.settings import TAIPEI
 from brokersec.web.deps import Viewer, api_identity, signed_in
 
 READ_ROLES = frozenset({"admin", "inspector", "reviewer", "auditor", "executive"})
@@ -34,7 +35,7 @@ class OrgView:
 
     @property
     def today(self) -> dt.date:
-        return self.records.clock().astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+        return self.records.clock().astimezone(TAIPEI).date()
 
     def can(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 from typing import Any
 
@@ -9,10 +10,24 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from brokersec.settings import TAIPEI
 from brokersec.web.i18n import LANGS, pick_lang, short, translator
 
 templates = Jinja2Templates(directory=str(resources.files("brokersec.web") / "templates"))
 templates.env.autoescape = True
+
+
+def when(value: str | dt.datetime | None) -> str:
+    """A stored UTC timestamp as the firm reads it: Taipei time, to the minute."""
+    if not value:
+        return ""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["when"] = when
 LANG_COOKIE = "brokersec_lang"
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from brokersec.settings import TAIPEI
 from brokersec.web.deps import Viewer, signed_in
 from brokersec.web.rendering import render
 
@@ -15,6 +14,6 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/inbox")
 def inbox(request: Request, viewer: Viewer = Depends(signed_in)) -> Response:
-    today = viewer.records.clock().astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    today = viewer.records.clock().astimezone(TAIPEI).date()
     notices = viewer.records.notices_for(viewer.login, today)
     return render(request, "inbox.html", notices=notices)
