@@ -105,7 +105,7 @@ def test_record_a_result_inline_and_attach_evidence(site):
     )
     assert "佐證資料取得日 2030-02-03 晚於查核期間結束日 2030-01-31" in late.text
     names = {e["original_name"] for e in site.records.list_evidence(org, inspection=ins_id, item_id="CC-18000.3.e")}
-    assert names == {"lockout.png", "policy.txt"}
+    assert names == {"lockout.png", "policy.txt", "later.txt"}
     ev = next(e for e in site.records.list_evidence(org) if e["original_name"] == "policy.txt")
     download = client.get(f"/orgs/{org}/evidence/{ev['id']}/download")
     assert download.content == b"deny=3" and download.headers["x-content-sha256"] == ev["sha256"]
