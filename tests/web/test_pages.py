@@ -175,3 +175,12 @@ def test_oversized_uploads_are_refused_before_parsing(site, monkeypatch):
     )
     assert r.status_code == 413 and "larger than 100000 bytes" in r.text
     assert site.records.count_rows() == before
+
+
+def test_calendar_shows_item_counts(admin, site):
+    import re
+
+    text = admin.get(f"/orgs/{site.org_id}/calendar", params={"lang": "zh-TW"}).text
+    assert "built-in method" not in text
+    counts = re.findall(r"到期，(\d+) 項", text)
+    assert counts and all(int(n) > 0 for n in counts)

@@ -39,7 +39,9 @@ def init_cmd(
     demo: Annotated[
         bool, typer.Option(help="seed the demo firm, its people and some history into an empty database")
     ] = True,
-    months: Annotated[int, typer.Option(min=0, max=120, help="months of demo history")] = 6,
+    months: Annotated[
+        int | None, typer.Option(min=0, max=120, help="months of demo history (default: since January)")
+    ] = None,
 ) -> None:
     """Prepare the data directory: demo profile, migrated database, and (if empty) the demo firm."""
     from importlib import resources
@@ -65,7 +67,9 @@ def init_cmd(
     records = _records()
     if demo and not records.list_users():
         with progress_bar(_t("建立示範資料", "seeding demo data")) as update:
-            seeded = seed(records, dt.date.today(), months=months, progress=update)
+            today = dt.date.today()
+            history = months if months is not None else max(today.month - 1, 3)
+            seeded = seed(records, today, months=history, progress=update)
         console.rule(
             _t("初始帳號（只顯示這一次，首次登入須變更密碼）", "initial accounts (shown once; change at first sign-in)")
         )

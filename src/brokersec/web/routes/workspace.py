@@ -135,12 +135,12 @@ def calendar_page(request: Request, year: int | None = None, ov: OrgView = Depen
             g = groups[key] = {
                 "period": c.period,
                 "due": c.due,
-                "items": 0,
+                "count": 0,
                 "overdue": 0,
                 "stats": stats.get(c.period.id),
             }
             months[c.period.end.month].append(g)
-        g["items"] += 1
+        g["count"] += 1
         g["overdue"] += (c.item.id, c.period.id) in overdue
     for g in groups.values():
         st = g["stats"]
