@@ -177,3 +177,19 @@ def test_cli_declaration(documents_site, tmp_path: Path, monkeypatch, capsys) ->
     assert main(["report", "declaration", "--org", "04595257", "--year", "2019", "-o", str(docx_file)]) == 2
     assert "no inspection in fiscal year 2019" in capsys.readouterr().err
     assert main([*args, "--board-date", "31/03/2027"]) == 2
+
+
+def test_declaration_anchors_the_audit_chain(site):  # type: ignore[no-untyped-def]
+    """The chain's last hash goes into the board-approved document: an anchor outside the system."""
+    import io as _io
+
+    from docx import Document
+
+    from brokersec.reports.declaration import declaration_data, render_declaration_docx
+
+    recs = site.records
+    year = recs.list_inspections(site.org_id)[-1]["period_start"][:4]
+    data = declaration_data(recs, site.org_id, int(year))
+    head = recs.verify_chain().head_hash
+    text = "\n".join(p.text for p in Document(_io.BytesIO(render_declaration_docx(data))).paragraphs)
+    assert head and head in text and "雜湊鏈驗證完整" in text

@@ -150,7 +150,17 @@ def declaration_data(
             {"id": e["id"], "item": e["item_id"], "period": e["period"], "why": why[e["id"]]} for e in escalations
         ],
         "signatories": [{"role": role, "title_zh": title} for role, title in SIGNATORIES],
+        "audit_anchor": _audit_anchor(records),
     }
+
+
+def _audit_anchor(records: Any) -> dict[str, Any] | None:
+    """The audit trail's tip as of the draft: written into a board-approved document, it anchors the
+    hash chain outside the system, so a later rewrite of the whole chain would no longer match."""
+    if not hasattr(records, "verify_chain"):
+        return None
+    report = records.verify_chain()
+    return {"ok": report.ok, "entries": report.entries, "hash": report.head_hash}
 
 
 def _escalation_zh(reason: str) -> str:
@@ -231,9 +241,20 @@ def statements(data: dict[str, Any]) -> dict[str, Any]:
             f"依規定應於會計年度終了後三個月內提報董事會，本年度期限為{roc_date(data['deadline'])}"
             f"（{data['deadline']}）。"
         ),
+        "audit": _audit_sentence(data.get("audit_anchor")),
         "addressee": "謹致　董事會",
         "signature_date": f"聲明日期：{roc_date(None)}",
     }
+
+
+def _audit_sentence(anchor: dict[str, Any] | None) -> str:
+    if not anchor:
+        return ""
+    state = "驗證完整" if anchor["ok"] else "驗證未通過，請查明"
+    return (
+        f"稽核軌跡：截至本聲明書製作日，系統稽核軌跡共 {anchor['entries']} 筆，雜湊鏈{state}；"
+        f"末筆雜湊值 {anchor['hash']}，請留存於董事會紀錄，供日後比對。"
+    )
 
 
 def _severity(v: str | None) -> str:
@@ -369,6 +390,8 @@ def render_declaration_docx(data: dict[str, Any]) -> bytes:
     doc.add_paragraph(s["conclusion"])
     doc.add_paragraph(s["board"])
     doc.add_paragraph(s["deadline"])
+    if s["audit"]:
+        doc.add_paragraph(s["audit"])
     doc.add_paragraph(s["addressee"])
     doc.add_paragraph(f"{data['firm']['name']}")
     for sig in data["signatories"]:
