@@ -18,7 +18,7 @@ from typing import Any
 from brokersec.records.core import _Core
 
 # how verdicts on one item combine: any fail wins; all pass is conform; errors and n/a propose nothing
-_PROPOSE = {"fail": "nonconform", "pass": "conform"}
+_DECIDING = ("fail", "pass")
 
 
 def proposals(results: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
@@ -39,7 +39,7 @@ def proposals(results: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
         lines = [
             f"{v['check']} [{v['subject']}] {v['status']}: {v['details'].get('summary', '')}"
             for v in verdicts
-            if v["status"] in _PROPOSE
+            if v["status"] in _DECIDING
         ]
         out[item] = (status, "自動化檢查 automated check\n" + "\n".join(lines)[:4000])
     return out

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from brokersec import calendar as cal
-from brokersec.catalog import load_catalog_ref
+from brokersec.catalog import Catalog, load_catalog_ref
 from brokersec.records.core import _Core
 
 SOON_DAYS = 7
@@ -26,8 +26,9 @@ class Notices(_Core):
             roles.setdefault(r["org_id"], set()).add(r["role"])
         out: list[dict[str, Any]] = []
         for org_id, held in sorted(roles.items()):
-            org = self.get_org(org_id)  # type: ignore[attr-defined]
-            name = org["name"]
+            name = self.get_org(org_id)["name"]  # type: ignore[attr-defined]
+            profile = self.profile(org_id)  # type: ignore[attr-defined]
+            catalog = load_catalog_ref(profile.catalog)
             if held & {"inspector", "admin"}:
                 for o in self.overdue(org_id, today):  # type: ignore[attr-defined]
                     out.append(
@@ -40,8 +41,6 @@ class Notices(_Core):
                             "link": f"/orgs/{org_id}/calendar",
                         }
                     )
-                profile = self.profile(org_id)  # type: ignore[attr-defined]
-                catalog = load_catalog_ref(profile.catalog)
                 soon: dict[tuple[str, dt.date], int] = {}
                 for c in cal.due_checks(catalog, profile, today.year):
                     if today <= c.due <= today + dt.timedelta(days=SOON_DAYS):
@@ -94,14 +93,12 @@ class Notices(_Core):
                         }
                     )
             if held & {"inspector", "admin"}:
-                out.extend(self._ageing_evidence(org_id, name, today))
+                out.extend(self._ageing_evidence(org_id, name, catalog, today))
         order = {"overdue": 0, "finding_due": 1, "review": 2, "due_soon": 3, "evidence_age": 4}
         return sorted(out, key=lambda n: (order[n["kind"]], n["date"]))
 
-    def _ageing_evidence(self, org_id: int, name: str, today: dt.date) -> list[dict[str, Any]]:
+    def _ageing_evidence(self, org_id: int, name: str, catalog: Catalog, today: dt.date) -> list[dict[str, Any]]:
         """Items whose newest evidence passes its maximum age within the notice window."""
-        profile = self.profile(org_id)  # type: ignore[attr-defined]
-        catalog = load_catalog_ref(profile.catalog)
         newest: dict[str, dt.date] = {}
         out = []
         for item in catalog.assessable():

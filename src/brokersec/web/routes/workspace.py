@@ -52,13 +52,13 @@ def dashboard(request: Request, ov: OrgView = Depends(org_page)) -> Response:
             bucket = areas.setdefault(code, Counter())
             bucket.update({k: v for k, v in counts.items() if k != "rate"})
     area_rows = []
-    catalog = load_catalog_ref(recs.profile(ov.id).catalog)
+    profile = recs.profile(ov.id)
+    catalog = load_catalog_ref(profile.catalog)
     for code, counts in sorted(areas.items()):
         assessed = counts.get("conform", 0) + counts.get("partial", 0) + counts.get("nonconform", 0)
         rate = counts.get("conform", 0) / assessed if assessed else None
         area_rows.append({"code": code, "item": catalog.get(code), "counts": counts, "rate": rate})
     overdue = recs.overdue(ov.id, today)
-    profile = recs.profile(ov.id)
     week = [c for c in cal.due_checks(catalog, profile, today.year) if today <= c.due <= today + dt.timedelta(days=7)]
     findings = recs.list_findings(ov.id, open_only=True, today=today)
     automated = [e for e in recs.list_evidence(ov.id) if e["source"] == "automated"]
